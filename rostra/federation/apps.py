@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class FederationConfig(AppConfig):
+    name = "rostra.federation"
+    label = "federation"
+    verbose_name = "Federation"

@@ -1,0 +1,1 @@
+"""bovine-herd as a loopback federation peer for tests; see README.md."""
