@@ -1,5 +1,7 @@
 """Notifications and markers over real HTTP: Mastodon's types, paging, hiding, dismissing, read positions."""
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.test import Client
@@ -7,7 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from mastodon import MastodonNotFoundError
 
 from rostra.accounts import actions as accounts
+from rostra.core.ids import id_time
 from rostra.moderation import actions as moderation
+from rostra.moderation.models import Decision
 from rostra.posts import actions as posts
 from rostra.posts.models import Visibility
 from rostra.timelines.models import Notification
@@ -113,6 +117,22 @@ def test_a_moderation_decision_is_a_moderation_warning(api, people):
     warning = found[0]["moderation_warning"]
     assert warning["action"] == "delete_statuses" and "It was spam." in warning["text"]
     assert warning["status_ids"] == [str(post.pk)] and warning["target_account"]["username"] == "alice"
+
+
+def test_a_decision_made_in_the_same_millisecond_as_its_notice_still_shows(api, people):
+    """IDs keep milliseconds, decisions keep microseconds: a decision late in the notice's
+    millisecond (as happens on a fast machine) is still the one the notice is about."""
+    alice = people["alice"]
+    admin = make_user("boss", role="admin")
+    post = posts.create_post(alice, "Something")
+    item = moderation.report(people["bob"], post=post, reason="spam")
+    decision = moderation.decide(admin.user, item.queue_item, "remove", category="spam", facts="Late in the ms.")
+    notice = Notification.objects.get(recipient=alice, kind=Notification.Kind.DECISION)
+    Decision.objects.filter(pk=decision.pk).update(created_at=id_time(notice.pk) + timedelta(microseconds=999))
+    with api.as_user("alice") as http:
+        found = http.get("/api/v1/notifications", params={"types[]": "moderation_warning"}).json()
+    assert [n["moderation_warning"]["text"] for n in found] == [Decision.objects.get(pk=decision.pk).statement]
+    assert "Late in the ms." in found[0]["moderation_warning"]["text"]
 
 
 def test_dismiss_and_clear_go_for_good_and_others_cannot_touch_them(api, people):

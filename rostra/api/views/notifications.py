@@ -10,6 +10,8 @@ What a person may no longer see stays out: notifications from people they block,
 blocked by or mute, and about posts they cannot see or have muted terms in.
 """
 
+from datetime import timedelta
+
 from django.db.models import Q
 
 from rostra.core.ids import id_time
@@ -112,18 +114,20 @@ def _warnings(viewer, rows):
     """{notification id: Decision} for moderation notifications, in one query.
 
     A decision's notification is written just after the decision itself, so each is paired
-    with the latest decision about the account made no later than it.
+    with the latest decision about the account made no later than it. An ID tells its time
+    only to the millisecond while ``created_at`` keeps microseconds, so a decision counts as
+    earlier when it was made before the end of the notification's millisecond.
     """
     wanted = [n for n in rows if n.kind == Kind.DECISION]
     if not wanted:
         return {}
-    times = {n.pk: id_time(n.pk) for n in wanted}
+    ends = {n.pk: id_time(n.pk) + timedelta(milliseconds=1) for n in wanted}
     decisions = list(
-        Decision.objects.filter(account=viewer, created_at__lte=max(times.values())).order_by("-created_at")[:200]
+        Decision.objects.filter(account=viewer, created_at__lt=max(ends.values())).order_by("-created_at")[:200]
     )
     found = {}
     for n in wanted:
-        match = next((d for d in decisions if d.created_at <= times[n.pk]), None)
+        match = next((d for d in decisions if d.created_at < ends[n.pk]), None)
         if match is not None:
             found[n.pk] = match
     return found
