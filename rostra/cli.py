@@ -17,12 +17,14 @@
 """
 
 import argparse
+import logging
 import os
 import secrets
 import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 QUEUES = "default,media,inbox,delivery"
@@ -126,6 +128,8 @@ def _granian_args(args, static_root, media_root):
         str(args.workers),
         "--blocking-threads",
         str(args.threads),
+        "--workers-kill-timeout",
+        WORKER_KILL_SECONDS,
         "--backpressure",
         "64",
         "--no-access-log",
@@ -157,9 +161,9 @@ def cmd_serve(args):
         scheme = "wss" if settings.ROSTRA_HTTPS else "ws"
         host = settings.ROSTRA_DOMAIN.rsplit(":", 1)[0] if not settings.ROSTRA_DOMAIN.startswith("[") else settings.ROSTRA_DOMAIN
         os.environ["ROSTRA_STREAMING_URL"] = f"{scheme}://{host}:{args.streaming_port}"
-    server = subprocess.Popen(_granian_args(args, settings.STATIC_ROOT, settings.MEDIA_ROOT))
+    server = _start_child(_granian_args(args, settings.STATIC_ROOT, settings.MEDIA_ROOT))
     # One box: the streaming API beside the web server, in its own ASGI process.
-    streaming = subprocess.Popen(streaming_args(args.host, args.streaming_port, 1)) if args.streaming_port else None
+    streaming = _start_child(streaming_args(args.host, args.streaming_port, 1)) if args.streaming_port else None
     worker = None if args.no_worker else start_embedded_worker()
     print(
         f"Rostra is serving on http://{args.host}:{args.port}"
@@ -168,34 +172,92 @@ def cmd_serve(args):
         flush=True,
     )
 
+    children = [c for c in (server, streaming) if c is not None]
+    deadline = []
+
     def stop(*_):
         if worker is not None:
             worker.running = False
-        if streaming is not None and streaming.poll() is None:
-            streaming.terminate()
-        if server.poll() is None:
-            server.terminate()
-            # A web server that does not stop within ten seconds is stopped for good.
-            timer = threading.Timer(10, lambda: server.poll() is None and server.kill())
-            timer.daemon = True  # never what keeps this process alive once the server is gone
+        if not deadline:
+            deadline.append(time.monotonic() + SHUTDOWN_SECONDS)
+            # Whatever has not stopped by the deadline is killed, even while this thread waits.
+            timer = threading.Timer(SHUTDOWN_SECONDS, _kill_alive, args=(children,))
+            timer.daemon = True
             timer.start()
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    code = 1
     try:
         code = server.wait()
     finally:
         stop()
+        _reap(children, deadline[0])
+        if worker is not None:
+            worker.thread.join(timeout=2)
+        # Nothing left to wait for: leave now rather than let an interpreter-exit join of an
+        # idle thread pool (screening, the model) or a task still running hold the stop.
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code if code and code > 0 else 0)
+
+
+# How long `rostra serve` gives its servers to stop before they are killed. granian's own
+# worker kill timeout is shorter, so a hung worker is dealt with by its server first.
+SHUTDOWN_SECONDS = 8
+WORKER_KILL_SECONDS = "5"
+
+
+def _start_child(command):
+    """Start a server in a process group of its own, stopped by this process alone.
+
+    A terminal's Ctrl-C or a service manager's SIGTERM goes to the whole group. granian's
+    workers then die before their main process has begun its own shutdown; it takes that for
+    a crash and was seen to hang. So only `rostra serve` signals its servers, and each is
+    told by the kernel to stop if `rostra serve` dies without doing so (it is not orphaned).
+    """
+    parent = os.getpid()
+
+    def die_with_parent():
+        _prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # the parent died before the line above took effect
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return subprocess.Popen(command, process_group=0, preexec_fn=die_with_parent if _prctl else None)
+
+
+def _libc_prctl():
+    import ctypes
+    import ctypes.util
+
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True).prctl
+    except (OSError, AttributeError):  # not Linux: children are still stopped by this process
+        return None
+
+
+PR_SET_PDEATHSIG = 1
+_prctl = _libc_prctl() if sys.platform.startswith("linux") else None
+
+
+def _kill_alive(children):
+    for child in children:
+        if child.poll() is None:
+            child.kill()
+
+
+def _reap(children, deadline):
+    """Wait for every child until the shared deadline, then kill those still running."""
+    for child in children:
         try:
-            server.wait(timeout=10)
+            child.wait(timeout=max(deadline - time.monotonic(), 0.01))
         except subprocess.TimeoutExpired:
-            server.kill()
-        if streaming is not None:
-            try:
-                streaming.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                streaming.kill()
-    sys.exit(code if code and code > 0 else 0)
+            child.kill()
+            child.wait()
 
 
 def start_embedded_worker():
@@ -204,8 +266,6 @@ def start_embedded_worker():
     It is the same worker `rostra worker` runs, so the embedded one and any number of
     separate ones share the queue safely.
     """
-    import threading
-
     from django.utils.crypto import get_random_string
     from django_tasks_db.management.commands.db_worker import Worker
 
@@ -219,7 +279,8 @@ def start_embedded_worker():
         worker_id=f"serve-{get_random_string(12)}",
         excluded_queue_names=[],
     )
-    threading.Thread(target=_keep_running, args=(worker,), name="rostra-task-worker", daemon=True).start()
+    worker.thread = threading.Thread(target=_keep_running, args=(worker,), name="rostra-task-worker", daemon=True)
+    worker.thread.start()
     return worker
 
 
@@ -231,9 +292,6 @@ def _keep_running(worker, pause=1.0):
     that would end background work for good (no fan-out, notifications or thumbnails) while
     the web server went on serving as if nothing had happened.
     """
-    import logging
-    import time
-
     from django.db import connections
 
     while worker.running:
@@ -262,7 +320,7 @@ def streaming_args(host, port, workers):
         str(workers),
         # Streams are ended on the stop signal; a worker that still hangs is killed.
         "--workers-kill-timeout",
-        "10",
+        WORKER_KILL_SECONDS,
         "--no-access-log",
         "rostra.asgi:application",
     ]
