@@ -113,6 +113,19 @@ def fetch(sql, params, layout, using="default"):
     return result
 
 
+def among(values, using="default"):
+    """``(sql, params)`` testing a column against a list: ``= ANY(%s)`` on PostgreSQL, else ``IN``.
+
+    On PostgreSQL the list travels as one array parameter. psycopg caches the parsing of a
+    query only up to 50 parameters, so ``IN (%s, %s, ...)`` over a page of 40 posts (asked
+    twice or three times in one statement) was parsed again on every page.
+    """
+    values = list(values)
+    if connections[using].vendor == "postgresql":
+        return "= ANY(%s)", [values]
+    return f"IN ({','.join(['%s'] * len(values))})", values
+
+
 def relate(instance, field_name, value):
     """Attach a fetched related object without a query, as select_related would."""
     instance._meta.get_field(field_name).set_cached_value(instance, value)

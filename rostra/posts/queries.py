@@ -13,6 +13,7 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 
 from rostra.accounts.models import Follow
+from rostra.core.rawrows import among
 
 from .models import Mention, Post, PostState, Visibility
 
@@ -144,9 +145,11 @@ def audience_facts(viewer, posts):
         return set(), set()
     authors = list({p.author_id for p in posts})
     ids = [p.pk for p in posts]
+    by_author, authors = among(authors)
+    by_post, ids = among(ids)
     sql = (
-        f"SELECT 'f', target_id FROM accounts_follow WHERE follower_id = %s AND target_id IN ({','.join(['%s'] * len(authors))})"
-        f" UNION ALL SELECT 'm', post_id FROM posts_mention WHERE account_id = %s AND post_id IN ({','.join(['%s'] * len(ids))})"
+        f"SELECT 'f', target_id FROM accounts_follow WHERE follower_id = %s AND target_id {by_author}"
+        f" UNION ALL SELECT 'm', post_id FROM posts_mention WHERE account_id = %s AND post_id {by_post}"
     )
     following, mentioned = set(), set()
     with connection.cursor() as cursor:

@@ -123,13 +123,14 @@ _MEDIA_LAYOUT = (ModelColumns(Media, "m"),)
 
 def _media_rows(post_ids):
     """The images of these posts in their order, in hand-written SQL (every feed page asks)."""
+    among, values = rawrows.among(post_ids)
     sql = (
         f"SELECT {_MEDIA_LAYOUT[0].sql()} FROM posts_media m"
-        f" WHERE m.post_id IN ({','.join(['%s'] * len(post_ids))}) AND m.file != ''"
+        f" WHERE m.post_id {among} AND m.file != ''"
         # (A remote post's image has no file until it is copied here.)
         " ORDER BY m.position, m.id"
     )
-    return [row[0] for row in rawrows.fetch(sql, list(post_ids), _MEDIA_LAYOUT)]
+    return [row[0] for row in rawrows.fetch(sql, values, _MEDIA_LAYOUT)]
 
 
 def viewer_marks(viewer, ids):
@@ -139,15 +140,15 @@ def viewer_marks(viewer, ids):
     the index lookups.
     """
     marks = {"v": set(), "b": set(), "e": set()}
-    placeholders = ",".join(["%s"] * len(ids))
+    among, values = rawrows.among(ids)
     sql = (
-        f"SELECT 'v', post_id FROM posts_vote WHERE account_id = %s AND post_id IN ({placeholders})"
-        f" UNION ALL SELECT 'b', post_id FROM posts_bookmark WHERE account_id = %s AND post_id IN ({placeholders})"
+        f"SELECT 'v', post_id FROM posts_vote WHERE account_id = %s AND post_id {among}"
+        f" UNION ALL SELECT 'b', post_id FROM posts_bookmark WHERE account_id = %s AND post_id {among}"
         f" UNION ALL SELECT 'e', echo_of_id FROM posts_post WHERE author_id = %s AND text = ''"
-        f" AND echo_of_id IN ({placeholders})"
+        f" AND echo_of_id {among}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [viewer.pk, *ids, viewer.pk, *ids, viewer.pk, *ids])
+        cursor.execute(sql, [viewer.pk, *values, viewer.pk, *values, viewer.pk, *values])
         for kind, post_id in cursor.fetchall():
             marks[kind].add(post_id)
     return marks["v"], marks["b"], marks["e"]

@@ -23,6 +23,7 @@ from oauthlib.common import generate_token
 from rostra.accounts import actions
 from rostra.accounts.models import Account, Block, Follow, FollowRequest, Mute
 from rostra.core import ratelimit
+from rostra.core.rawrows import among
 from rostra.core.errors import ActionError
 from rostra.core.html import clean_text
 from rostra.core.models import InstanceSettings
@@ -116,7 +117,7 @@ def relationship_facts(viewer, ids):
     facts = {i: set() for i in ids}
     if viewer is None or not ids:
         return facts
-    marks = ",".join(["%s"] * len(ids))
+    within, values = among(ids)
     parts, params = [], []
     for word, table, mine, theirs in (
         ("following", Follow, "follower_id", "target_id"),
@@ -127,8 +128,8 @@ def relationship_facts(viewer, ids):
         ("blocked_by", Block, "target_id", "account_id"),
         ("muting", Mute, "account_id", "target_id"),
     ):
-        parts.append(f"SELECT '{word}', {theirs} FROM {table._meta.db_table} WHERE {mine} = %s AND {theirs} IN ({marks})")
-        params += [viewer.pk, *ids]
+        parts.append(f"SELECT '{word}', {theirs} FROM {table._meta.db_table} WHERE {mine} = %s AND {theirs} {within}")
+        params += [viewer.pk, *values]
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(parts), params)
         for word, target_id in cursor.fetchall():

@@ -16,6 +16,7 @@ from django.db import connection
 
 from rostra.accounts.models import Account
 from rostra.core.html import render_text
+from rostra.core.rawrows import among
 from rostra.core.models import InstanceSettings
 from rostra.posts import actions
 from rostra.posts.models import Media, Mention, Post, PostState, Visibility, Vote
@@ -52,10 +53,11 @@ def _mentions_by_post(posts):
     ids = [p.pk for p in posts if "@" in p.text or p.in_reply_to_id]
     if not ids:
         return {}
+    by_post, ids = among(ids)
     sql = (
         "SELECT m.post_id, a.id, a.username, a.domain, a.uri FROM posts_mention m"
         " JOIN accounts_account a ON a.id = m.account_id"
-        f" WHERE m.post_id IN ({','.join(['%s'] * len(ids))}) ORDER BY m.id"
+        f" WHERE m.post_id {by_post} ORDER BY m.id"
     )
     found = {}
     with connection.cursor() as cursor:
