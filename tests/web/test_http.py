@@ -211,3 +211,15 @@ def test_the_unread_badge_counts_only_what_the_notifications_page_shows(visitor,
     page = visitor.get("/notifications").text
     assert "@carol" in page and "I do" not in page
     assert "unread" not in visitor.get("/").text
+
+
+def test_one_connection_survives_many_requests_whose_bodies_are_never_read(visitor):
+    """A client that reuses its connection (every app does) is answered every time, even
+    after answers that never read the request's body: a 404 for a POST, a GET with a body."""
+    answered = []
+    for i in range(150):
+        response = visitor.http.post(f"/api/v1/no-such-thing/{i}", content=b"status=unread", headers={"Content-Type": "text/plain"})
+        answered.append(response.status_code)
+        response = visitor.http.request("GET", "/api/v1/instance", content=b"x" * 2048, headers={"Content-Type": "text/plain"})
+        answered.append(response.status_code)
+    assert answered == [404, 200] * 150
