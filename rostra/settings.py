@@ -121,6 +121,14 @@ ROSTRA_SCREENING_TIMEOUT = float(os.environ.get("ROSTRA_SCREENING_TIMEOUT", "5")
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=600, conn_health_checks=True)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # The few queries every page runs (rostra.core.rawrows) are prepared once per connection
+        # on PostgreSQL: planning the feed's four-table join took longer than running it. The
+        # ORM's queries are not (Django binds their parameters client-side). Set
+        # ROSTRA_PG_PREPARE=0 behind a pooler that cannot keep prepared statements.
+        DATABASES["default"].setdefault("OPTIONS", {})
+        if os.environ.get("ROSTRA_PG_PREPARE", "1") != "0":
+            DATABASES["default"]["OPTIONS"].setdefault("prepare_threshold", 1)
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {

@@ -82,7 +82,7 @@ def build_viewer(row, connection, offset=0):
 
 def load_viewer(where, params):
     """The signed-in person found by ``where`` (on ``u``), in one query; (None, None) if none."""
-    with connection.cursor() as cursor:
+    with rawrows.cursor() as cursor:
         cursor.execute(
             f"SELECT {viewer_columns(connection.vendor)} FROM accounts_user u"
             f" LEFT JOIN accounts_account a ON a.user_id = u.id WHERE {where}",

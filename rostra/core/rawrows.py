@@ -88,15 +88,40 @@ def _sqlite_datetime(value, expression, connection):
     return value
 
 
+def cursor(using="default"):
+    """A cursor for the hand-written queries every page runs.
+
+    On PostgreSQL it binds parameters on the server, so with the ``prepare_threshold`` that
+    settings give such connections, each of these queries is planned once per connection
+    rather than once per page. Django's own cursors bind client-side and never prepare, so
+    the ORM is unaffected. Queries still show in ``connection.queries`` and the test tools.
+    """
+    connection = connections[using]
+    if connection.vendor != "postgresql" or connection.settings_dict["OPTIONS"].get("prepare_threshold") is None:
+        return connection.cursor()
+    from django.db.backends.postgresql.base import TIMESTAMPTZ_OID, ServerBindingCursor
+    from django.db.backends.postgresql.psycopg_any import register_tzloader
+    from psycopg.pq import Format
+
+    # What Django's own cursor() does, with the other cursor class.
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        raw = ServerBindingCursor(connection.connection)
+        if connection.timezone != connection.connection.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT).timezone:
+            register_tzloader(connection.timezone, raw)
+        return connection._prepare_cursor(raw)
+
+
 def fetch(sql, params, layout, using="default"):
     """Run ``sql`` and split each row into instances, one per ModelColumns in ``layout``.
 
     Returns a list of tuples of instances (or None), in row order.
     """
     connection = connections[using]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+    with cursor(using) as c:
+        c.execute(sql, params)
+        rows = c.fetchall()
     result = []
     seen = [{} for _ in layout]  # the same author on ten rows is built once
     for row in rows:

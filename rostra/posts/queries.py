@@ -9,9 +9,9 @@ Rules, for a viewer who is not the author:
 - an echo is seen only if the post it echoes is seen too.
 """
 
-from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 
+from rostra.core import rawrows
 from rostra.accounts.models import Follow
 from rostra.core.rawrows import among
 
@@ -37,7 +37,7 @@ def _load_relations(viewer):
         " UNION ALL SELECT 'm', target_id, NULL, NULL FROM accounts_mute WHERE account_id = %s"
         " UNION ALL SELECT 'f', NULL, phrase, whole_word FROM accounts_keywordfilter WHERE account_id = %s"
     )
-    with connection.cursor() as cursor:
+    with rawrows.cursor() as cursor:
         cursor.execute(sql, [viewer.pk] * 4)
         for kind, account_id, phrase, whole_word in cursor.fetchall():
             if kind == "b":
@@ -152,7 +152,7 @@ def audience_facts(viewer, posts):
         f" UNION ALL SELECT 'm', post_id FROM posts_mention WHERE account_id = %s AND post_id {by_post}"
     )
     following, mentioned = set(), set()
-    with connection.cursor() as cursor:
+    with rawrows.cursor() as cursor:
         cursor.execute(sql, [viewer.pk, *authors, viewer.pk, *ids])
         for kind, value in cursor.fetchall():
             (following if kind == "f" else mentioned).add(value)

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.core.cache import cache
-from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
 from django.utils import timezone
 
@@ -147,7 +146,7 @@ def viewer_marks(viewer, ids):
         f" UNION ALL SELECT 'e', echo_of_id FROM posts_post WHERE author_id = %s AND text = ''"
         f" AND echo_of_id {among}"
     )
-    with connection.cursor() as cursor:
+    with rawrows.cursor() as cursor:
         cursor.execute(sql, [viewer.pk, *values, viewer.pk, *values, viewer.pk, *values])
         for kind, post_id in cursor.fetchall():
             marks[kind].add(post_id)
@@ -532,7 +531,7 @@ def unread_notifications(viewer, cap=99):
     """
     from rostra.accounts.backends import UNREAD_SHOWN
 
-    with connection.cursor() as cursor:
+    with rawrows.cursor() as cursor:
         cursor.execute(
             "SELECT COUNT(*) FROM (SELECT 1 FROM timelines_notification n"
             " JOIN accounts_account a ON a.id = n.recipient_id"

@@ -12,7 +12,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.db.models.functions import Lower
 from django.templatetags.static import static
@@ -20,6 +20,7 @@ from django.utils import timezone
 from oauth2_provider.models import get_access_token_model, get_refresh_token_model, set_token_value
 from oauthlib.common import generate_token
 
+from rostra.core import rawrows
 from rostra.accounts import actions
 from rostra.accounts.models import Account, Block, Follow, FollowRequest, Mute
 from rostra.core import ratelimit
@@ -130,7 +131,7 @@ def relationship_facts(viewer, ids):
     ):
         parts.append(f"SELECT '{word}', {theirs} FROM {table._meta.db_table} WHERE {mine} = %s AND {theirs} {within}")
         params += [viewer.pk, *values]
-    with connection.cursor() as cursor:
+    with rawrows.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(parts), params)
         for word, target_id in cursor.fetchall():
             facts[target_id].add(word)

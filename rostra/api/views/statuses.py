@@ -12,8 +12,8 @@ read in one more query.
 import hashlib
 
 from django.core.cache import cache
-from django.db import connection
 
+from rostra.core import rawrows
 from rostra.accounts.models import Account
 from rostra.core.html import render_text
 from rostra.core.rawrows import among
@@ -60,7 +60,7 @@ def _mentions_by_post(posts):
         f" WHERE m.post_id {by_post} ORDER BY m.id"
     )
     found = {}
-    with connection.cursor() as cursor:
+    with rawrows.cursor() as cursor:
         cursor.execute(sql, ids)
         for post_id, pk, username, domain, uri in cursor.fetchall():
             found.setdefault(post_id, []).append(_Mentioned(pk, username, domain, uri or ""))
