@@ -728,12 +728,13 @@ def seed_child(config_path):
 
 
 def _proc_cpu(pid):
+    """(parent pid, cpu seconds) of a process, or None once it is gone."""
     try:
         raw = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
     fields = raw.rsplit(")", 1)[1].split()
-    return int(fields[2]), (int(fields[11]) + int(fields[12])) / TICK
+    return int(fields[1]), (int(fields[11]) + int(fields[12])) / TICK
 
 
 def _machine_busy():
@@ -815,16 +816,22 @@ class Layout:
     def processes(self):
         """pid -> (kind, name): kind 'web' (granian's processes) or 'worker' (task workers; in the
         embedded layout the ``rostra serve`` process itself, whose thread runs the tasks)."""
-        groups = {proc.pid: role for role, proc in self.procs.items()}
-        found = {}
+        roots = {proc.pid: role for role, proc in self.procs.items()}
+        parents = {}
         for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
+            if entry.name.isdigit():
+                got = _proc_cpu(entry.name)
+                if got is not None:
+                    parents[int(entry.name)] = got[0]
+        found = {}
+        for pid in parents:
+            # By ancestry, not process group: `rostra serve` starts granian in a group of its own.
+            root, hops = pid, 0
+            while root not in roots and root in parents and hops < 16:
+                root, hops = parents[root], hops + 1
+            if root not in roots:
                 continue
-            got = _proc_cpu(entry.name)
-            if got is None or got[0] not in groups:
-                continue
-            pid = int(entry.name)
-            role = groups[got[0]]
+            role = roots[root]
             if role == "serve":
                 found[pid] = ("worker", "rostra serve") if pid == self.procs["serve"].pid else ("web", "granian")
             else:

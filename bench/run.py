@@ -469,7 +469,7 @@ TICK = os.sysconf("SC_CLK_TCK")
 
 
 def _proc_stats():
-    """{pid: (pgrp, cpu seconds)} for every process."""
+    """{pid: (parent pid, cpu seconds)} for every process."""
     stats = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -479,8 +479,25 @@ def _proc_stats():
         except OSError:
             continue
         fields = raw.rsplit(")", 1)[1].split()
-        stats[int(entry.name)] = (int(fields[2]), (int(fields[11]) + int(fields[12])) / TICK)
+        stats[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / TICK)
     return stats
+
+
+def descendants(root, parents):
+    """``root`` and every process below it, from {pid: parent pid}.
+
+    By ancestry, not process group: `rostra serve` starts each granian in a group of its own.
+    """
+    children = {}
+    for pid, parent in parents.items():
+        children.setdefault(parent, []).append(pid)
+    found, todo = set(), [root]
+    while todo:
+        pid = todo.pop()
+        if pid not in found:
+            found.add(pid)
+            todo.extend(children.get(pid, ()))
+    return found
 
 
 def _machine_busy():
@@ -490,13 +507,14 @@ def _machine_busy():
 
 
 class CpuMeter:
-    def __init__(self, server_pgid, db_pids=()):
-        self.server_pgid = server_pgid
+    def __init__(self, server_pid, db_pids=()):
+        self.server_pid = server_pid
         self.db_pids = set(db_pids)
 
     def snapshot(self):
         stats = _proc_stats()
-        server = sum(cpu for pid, (pgrp, cpu) in stats.items() if pgrp == self.server_pgid)
+        mine = descendants(self.server_pid, {pid: parent for pid, (parent, _) in stats.items()})
+        server = sum(stats[pid][1] for pid in mine)
         db = sum(stats[pid][1] for pid in self.db_pids if pid in stats)
         busy, total = _machine_busy()
         return {"server": server, "db": db, "busy": busy, "total": total, "at": time.monotonic()}
@@ -672,6 +690,8 @@ def main(argv=None):
     parser.add_argument("--no-report", action="store_true", help="do not regenerate docs/performance.md")
     parser.add_argument("--note", default="", help="a remark stored with the results")
     args = parser.parse_args(argv)
+    # Stopped with SIGTERM, unwind as on Ctrl-C so the server started for the run is stopped too.
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     if not shutil.which("wrk") and not args.python_driver:
         log("wrk not found (apt-get install wrk); using the asyncio driver, which competes with the server for CPU")
 
