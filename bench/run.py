@@ -670,6 +670,11 @@ def machine():
     return info
 
 
+def _interrupt(*_):
+    """SIGTERM unwinds as Ctrl-C does, so the server started for the run is stopped too."""
+    raise KeyboardInterrupt
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=1000)
@@ -690,8 +695,7 @@ def main(argv=None):
     parser.add_argument("--no-report", action="store_true", help="do not regenerate docs/performance.md")
     parser.add_argument("--note", default="", help="a remark stored with the results")
     args = parser.parse_args(argv)
-    # Stopped with SIGTERM, unwind as on Ctrl-C so the server started for the run is stopped too.
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    signal.signal(signal.SIGTERM, _interrupt)
     if not shutil.which("wrk") and not args.python_driver:
         log("wrk not found (apt-get install wrk); using the asyncio driver, which competes with the server for CPU")
 

@@ -173,29 +173,30 @@ def cmd_serve(args):
     )
 
     children = [c for c in (server, streaming) if c is not None]
-    deadline = []
+    deadline = None
 
     def stop(*_):
+        nonlocal deadline
         if worker is not None:
             worker.running = False
-        if not deadline:
-            deadline.append(time.monotonic() + SHUTDOWN_SECONDS)
-            # Whatever has not stopped by the deadline is killed, even while this thread waits.
-            timer = threading.Timer(SHUTDOWN_SECONDS, _kill_alive, args=(children,))
-            timer.daemon = True
-            timer.start()
+        deadline = deadline or time.monotonic() + SHUTDOWN_SECONDS
         for child in children:
             if child.poll() is None:
                 child.terminate()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    code = 1
     try:
-        code = server.wait()
+        # Woken now and then so that a server that ignores the stop is not waited for past
+        # the deadline.
+        while server.poll() is None and (deadline is None or time.monotonic() < deadline):
+            try:
+                server.wait(timeout=0.5)
+            except subprocess.TimeoutExpired:
+                pass
     finally:
         stop()
-        _reap(children, deadline[0])
+        _reap(children, deadline)
         if worker is not None:
             worker.thread.join(timeout=2)
         # Nothing left to wait for: leave now rather than let an interpreter-exit join of an
@@ -203,6 +204,7 @@ def cmd_serve(args):
         logging.shutdown()
         sys.stdout.flush()
         sys.stderr.flush()
+        code = server.returncode
         os._exit(code if code and code > 0 else 0)
 
 
@@ -244,19 +246,20 @@ PR_SET_PDEATHSIG = 1
 _prctl = _libc_prctl() if sys.platform.startswith("linux") else None
 
 
-def _kill_alive(children):
-    for child in children:
-        if child.poll() is None:
-            child.kill()
-
-
 def _reap(children, deadline):
-    """Wait for every child until the shared deadline, then kill those still running."""
+    """Wait for every child until the shared deadline, then kill those still running.
+
+    A child is killed with its whole process group: killing granian's main process alone
+    would leave its workers running, still holding the port.
+    """
     for child in children:
         try:
             child.wait(timeout=max(deadline - time.monotonic(), 0.01))
         except subprocess.TimeoutExpired:
-            child.kill()
+            try:
+                os.killpg(child.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
             child.wait()
 
 

@@ -70,12 +70,32 @@ def test_serve_on_a_fresh_machine_migrates_prints_the_admin_and_serves(tmp_path)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             raise
-    # Stopping the server stops its worker too: nothing is left running.
-    eventually(
-        lambda: not subprocess.run(["pgrep", "-g", str(process.pid)], capture_output=True, text=True).stdout.strip(),
-        timeout=20,
-        message="processes of the stopped server are still running",
-    )
+    # Stopping the server stops its web server and worker too: nothing is left running.
+    eventually(lambda: not _serving_on(port), timeout=20, message="processes of the stopped server are still running")
+
+
+def test_a_web_server_that_ignores_the_stop_is_killed_with_its_workers(django_db_blocker):
+    """A granian that hangs on the stop signal (here: frozen) does not keep `rostra serve`, or
+    itself and its workers, alive past the shutdown deadline."""
+    from tests.server import start_server, stop_server
+
+    with django_db_blocker.unblock():
+        server = start_server()
+    port = int(server.url.rsplit(":", 1)[1])
+    try:
+        granian = subprocess.run(["pgrep", "-P", str(server.process.pid), "-f", "granian"], capture_output=True, text=True)
+        os.kill(int(granian.stdout.split()[0]), signal.SIGSTOP)
+        os.kill(server.process.pid, signal.SIGTERM)
+        server.process.wait(timeout=15)
+        eventually(lambda: not _serving_on(port), timeout=1, message=f"still running: {_serving_on(port)}")
+    finally:
+        stop_server(server)
+
+
+def _serving_on(port):
+    """The command lines of processes started for ``port`` (rostra serve and its granian)."""
+    found = subprocess.run(["pgrep", "-af", "--", f"--port {port}( |$)"], capture_output=True, text=True).stdout
+    return [line for line in found.splitlines() if "pgrep" not in line]
 
 
 def _answers(http):

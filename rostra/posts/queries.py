@@ -11,9 +11,8 @@ Rules, for a viewer who is not the author:
 
 from django.db.models import Exists, OuterRef, Q
 
-from rostra.core import rawrows
 from rostra.accounts.models import Follow
-from rostra.core.rawrows import among
+from rostra.core import rawrows
 
 from .models import Mention, Post, PostState, Visibility
 
@@ -145,8 +144,8 @@ def audience_facts(viewer, posts):
         return set(), set()
     authors = list({p.author_id for p in posts})
     ids = [p.pk for p in posts]
-    by_author, authors = among(authors)
-    by_post, ids = among(ids)
+    by_author, authors = rawrows.among(authors)
+    by_post, ids = rawrows.among(ids)
     sql = (
         f"SELECT 'f', target_id FROM accounts_follow WHERE follower_id = %s AND target_id {by_author}"
         f" UNION ALL SELECT 'm', post_id FROM posts_mention WHERE account_id = %s AND post_id {by_post}"

@@ -122,10 +122,10 @@ _MEDIA_LAYOUT = (ModelColumns(Media, "m"),)
 
 def _media_rows(post_ids):
     """The images of these posts in their order, in hand-written SQL (every feed page asks)."""
-    among, values = rawrows.among(post_ids)
+    within, values = rawrows.among(post_ids)
     sql = (
         f"SELECT {_MEDIA_LAYOUT[0].sql()} FROM posts_media m"
-        f" WHERE m.post_id {among} AND m.file != ''"
+        f" WHERE m.post_id {within} AND m.file != ''"
         # (A remote post's image has no file until it is copied here.)
         " ORDER BY m.position, m.id"
     )
@@ -139,12 +139,12 @@ def viewer_marks(viewer, ids):
     the index lookups.
     """
     marks = {"v": set(), "b": set(), "e": set()}
-    among, values = rawrows.among(ids)
+    within, values = rawrows.among(ids)
     sql = (
-        f"SELECT 'v', post_id FROM posts_vote WHERE account_id = %s AND post_id {among}"
-        f" UNION ALL SELECT 'b', post_id FROM posts_bookmark WHERE account_id = %s AND post_id {among}"
+        f"SELECT 'v', post_id FROM posts_vote WHERE account_id = %s AND post_id {within}"
+        f" UNION ALL SELECT 'b', post_id FROM posts_bookmark WHERE account_id = %s AND post_id {within}"
         f" UNION ALL SELECT 'e', echo_of_id FROM posts_post WHERE author_id = %s AND text = ''"
-        f" AND echo_of_id {among}"
+        f" AND echo_of_id {within}"
     )
     with rawrows.cursor() as cursor:
         cursor.execute(sql, [viewer.pk, *values, viewer.pk, *values, viewer.pk, *values])

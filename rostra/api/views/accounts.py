@@ -20,11 +20,9 @@ from django.utils import timezone
 from oauth2_provider.models import get_access_token_model, get_refresh_token_model, set_token_value
 from oauthlib.common import generate_token
 
-from rostra.core import rawrows
 from rostra.accounts import actions
 from rostra.accounts.models import Account, Block, Follow, FollowRequest, Mute
-from rostra.core import ratelimit
-from rostra.core.rawrows import among
+from rostra.core import ratelimit, rawrows
 from rostra.core.errors import ActionError
 from rostra.core.html import clean_text
 from rostra.core.models import InstanceSettings
@@ -118,7 +116,7 @@ def relationship_facts(viewer, ids):
     facts = {i: set() for i in ids}
     if viewer is None or not ids:
         return facts
-    within, values = among(ids)
+    within, values = rawrows.among(ids)
     parts, params = [], []
     for word, table, mine, theirs in (
         ("following", Follow, "follower_id", "target_id"),

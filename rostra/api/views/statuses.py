@@ -13,10 +13,9 @@ import hashlib
 
 from django.core.cache import cache
 
-from rostra.core import rawrows
 from rostra.accounts.models import Account
+from rostra.core import rawrows
 from rostra.core.html import render_text
-from rostra.core.rawrows import among
 from rostra.core.models import InstanceSettings
 from rostra.posts import actions
 from rostra.posts.models import Media, Mention, Post, PostState, Visibility, Vote
@@ -53,7 +52,7 @@ def _mentions_by_post(posts):
     ids = [p.pk for p in posts if "@" in p.text or p.in_reply_to_id]
     if not ids:
         return {}
-    by_post, ids = among(ids)
+    by_post, ids = rawrows.among(ids)
     sql = (
         "SELECT m.post_id, a.id, a.username, a.domain, a.uri FROM posts_mention m"
         " JOIN accounts_account a ON a.id = m.account_id"
