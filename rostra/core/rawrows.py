@@ -14,6 +14,9 @@ from django.db import connections
 from django.db.models.base import ModelState
 from django.db.models.signals import post_init, pre_init
 
+# Rows whose converted values each ModelColumns keeps (``ModelColumns._convert``).
+MAX_KEPT_ROWS = 20_000
+
 
 class ModelColumns:
     """All concrete columns of ``model`` under the SQL table alias ``alias``."""
@@ -24,6 +27,8 @@ class ModelColumns:
         self.fields = list(model._meta.concrete_fields)
         self.attnames = [f.attname for f in self.fields]
         self._converters = {}
+        # Converted values of rows seen before, keyed by the row as the database sent it.
+        self._converted = {}
 
     def sql(self):
         return ", ".join(f'{self.alias}."{f.column}"' for f in self.fields)
@@ -52,12 +57,7 @@ class ModelColumns:
         """A model instance from this model's slice of a row; None for a LEFT JOIN miss."""
         if values[0] is None:
             return None
-        values = list(values)
-        for index, funcs, col in self.converters(connection):
-            value = values[index]
-            for func in funcs:
-                value = func(value, col, connection)
-            values[index] = value
+        values = self._convert(tuple(values), connection)
         if self._plain:
             # What Model.from_db would build, without __init__'s per-field work: every concrete
             # column is here, and no pre_init/post_init receiver is registered for the model.
@@ -68,6 +68,49 @@ class ModelColumns:
             state.db = connection.alias
             return instance
         return self.model.from_db(connection.alias, self.attnames, values)
+
+    def _convert(self, raw, connection):
+        """The row's values as the ORM would give them, the same values for the same row.
+
+        The same authors and posts come back page after page, and converting their dates,
+        booleans and JSON was a third of building them. So the converted values are kept per
+        process, keyed by the raw row itself: a row that changed in any column is a new key, so
+        nothing kept can be stale. Only immutable values are shared between instances; mutable
+        ones (a JSON list or dict) are converted afresh for every instance.
+        """
+        table = self.converters(connection)
+        key = (connection.alias, raw)
+        try:
+            kept = self._converted.get(key)
+        except TypeError:  # a value the driver already made mutable (unhashable): no keeping
+            key = kept = None
+        if kept is None:
+            values = list(raw)
+            for index, funcs, col in table:
+                value = values[index]
+                for func in funcs:
+                    value = func(value, col, connection)
+                values[index] = value
+            if key is None:
+                return values
+            if len(self._converted) >= MAX_KEPT_ROWS:
+                self._converted.clear()
+            mutable = [i for i, v in enumerate(values) if isinstance(v, (list, dict))]
+            self._converted[key] = (values, mutable)
+            if not mutable:
+                return values
+            kept = (values, mutable)
+        values, mutable = kept
+        if not mutable:
+            return values
+        values = list(values)
+        for index, funcs, col in table:
+            if index in mutable:
+                value = raw[index]
+                for func in funcs:
+                    value = func(value, col, connection)
+                values[index] = value
+        return values
 
     @property
     def _plain(self):
