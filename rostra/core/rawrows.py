@@ -29,12 +29,28 @@ class ModelColumns:
         self._converters = {}
         # Converted values of rows seen before, keyed by the row as the database sent it.
         self._converted = {}
+        self._sql = {}
+        self._len = len(self.fields)
 
-    def sql(self):
-        return ", ".join(f'{self.alias}."{f.column}"' for f in self.fields)
+    def sql(self, using="default"):
+        """The column list for a SELECT.
+
+        On SQLite a date-time column is read as ``+alias."column"``: an expression, which has
+        no declared type, so the driver hands over the stored text instead of parsing every
+        date on every row (Django registers a converter for the declared type); ``build``
+        converts it, once per distinct row.
+        """
+        vendor = connections[using].vendor
+        text = self._sql.get(vendor)
+        if text is None:
+            text = self._sql[vendor] = ", ".join(
+                f'{"+" if vendor == "sqlite" and f.get_internal_type() == "DateTimeField" else ""}{self.alias}."{f.column}"'
+                for f in self.fields
+            )
+        return text
 
     def __len__(self):
-        return len(self.fields)
+        return self._len
 
     def converters(self, connection):
         """Per column, the converter functions the ORM would apply (cached per database)."""
@@ -95,7 +111,9 @@ class ModelColumns:
                 return values
             if len(self._converted) >= MAX_KEPT_ROWS:
                 self._converted.clear()
-            mutable = [i for i, v in enumerate(values) if isinstance(v, (list, dict))]
+            mutable = tuple(i for i, v in enumerate(values) if isinstance(v, (list, dict)))
+            # A tuple of plain values, which the garbage collector stops tracking.
+            values = tuple(values)
             self._converted[key] = (values, mutable)
             if not mutable:
                 return values
@@ -167,15 +185,17 @@ def fetch(sql, params, layout, using="default"):
         rows = c.fetchall()
     result = []
     seen = [{} for _ in layout]  # the same author on ten rows is built once
+    parts, start = [], 0
+    for columns, built in zip(layout, seen):
+        parts.append((start, start + len(columns), columns, built))
+        start += len(columns)
     for row in rows:
-        start = 0
         objects = []
-        for position, columns in enumerate(layout):
-            values = row[start : start + len(columns)]
-            start += len(columns)
-            instance = seen[position].get(values[0])
-            if instance is None and values[0] is not None:
-                instance = seen[position][values[0]] = columns.build(values, connection)
+        for start, end, columns, built in parts:
+            key = row[start]
+            instance = built.get(key)
+            if instance is None and key is not None:
+                instance = built[key] = columns.build(row[start:end], connection)
             objects.append(instance)
         result.append(tuple(objects))
     return result

@@ -23,6 +23,12 @@ _lock = threading.Lock()
 _macro = None
 
 
+def _file_name(instance, field):
+    """A file field's stored name, without making the FieldFile the descriptor would."""
+    value = instance.__dict__.get(field)
+    return getattr(value, "name", value) or ""
+
+
 def _post_key(post):
     if post is None:
         return None
@@ -43,7 +49,7 @@ def _post_key(post):
         author.username,
         author.domain,
         author.display_name,
-        str(author.avatar),
+        _file_name(author, "avatar"),
         author.verified,
         author.public_figure,
         author.parody,
