@@ -1,8 +1,11 @@
 """Rows read by hand-written SQL keep their converted values per process (``rawrows``);
 what a reader sees must still be what is stored now, and never shared between readers."""
 
+from datetime import timedelta
+
 from rostra.accounts import actions as accounts
 from rostra.posts import actions as posts
+from rostra.posts.models import Post
 from rostra.timelines import queries
 
 
@@ -23,7 +26,10 @@ def test_a_changed_author_or_counter_shows_on_the_next_read(alice, bob):
     seen = _first(alice)
     assert (seen.author.display_name, seen.votes_count, seen.author.links) == (
         "Bob After", 1, [["Site", "https://after.example"]])
-    assert seen.created_at.tzinfo is not None
+    # Dates read as text come back as the ORM gives them: equal, aware, in UTC.
+    stored = Post.objects.select_related("author").get(pk=post.pk)
+    assert (seen.created_at, seen.author.created_at) == (stored.created_at, stored.author.created_at)
+    assert seen.created_at.utcoffset() == timedelta(0) and seen.created_at.microsecond == stored.created_at.microsecond
 
 
 def test_readers_never_share_a_mutable_value(alice, bob):
