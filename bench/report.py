@@ -235,8 +235,8 @@ def chart(runs):
     settings = runs[-1]["settings"]
     fig.suptitle(
         f"Rostra, {settings['connections']} concurrent clients, {settings['web_workers']} web workers,"
-        f" {machine.get('cores')} shared cores ({machine.get('cpu', '')}); req/s and latency depend on what else"
-        " the machine ran, CPU per request does not",
+        f" {machine.get('cores')} shared cores ({machine.get('cpu', '')}); all three move with"
+        " this machine's speed, which varies (see the notes)",
         fontsize=9,
     )
     fig.tight_layout()
