@@ -30,7 +30,6 @@ class ModelColumns:
         # Converted values of rows seen before, keyed by the row as the database sent it.
         self._converted = {}
         self._sql = {}
-        self._len = len(self.fields)
 
     def sql(self, using="default"):
         """The column list for a SELECT.
@@ -49,13 +48,17 @@ class ModelColumns:
         return text
 
     def __len__(self):
-        return self._len
+        return len(self.fields)
 
     def converters(self, connection):
-        """Per column, the converter functions the ORM would apply (cached per database)."""
+        """Per column, the converter functions the ORM would apply (cached per database).
+
+        Returns two tables of ``(index, funcs, col)``: the columns whose converted values are
+        immutable, and the JSON ones, whose lists and dicts each instance must have its own of.
+        """
         key = connection.alias
         if key not in self._converters:
-            table = []
+            shared, fresh = [], []
             for index, field in enumerate(self.fields):
                 col = field.get_col(self.alias)
                 funcs = connection.ops.get_db_converters(col) + field.get_db_converters(connection)
@@ -64,8 +67,8 @@ class ModelColumns:
                     # ``sql()`` selects, without SQLite's per-value reads of settings.
                     funcs = [f for f in funcs if f.__name__ != "convert_datetimefield_value"] + [_text_datetime]
                 if funcs:
-                    table.append((index, funcs, col))
-            self._converters[key] = table
+                    (fresh if field.get_internal_type() == "JSONField" else shared).append((index, funcs, col))
+            self._converters[key] = (shared, fresh)
         return self._converters[key]
 
     def build(self, values, connection):
@@ -90,44 +93,23 @@ class ModelColumns:
         The same authors and posts come back page after page, and converting their dates,
         booleans and JSON was a third of building them. So the converted values are kept per
         process, keyed by the raw row itself: a row that changed in any column is a new key, so
-        nothing kept can be stale. Only immutable values are shared between instances; mutable
-        ones (a JSON list or dict) are converted afresh for every instance.
+        nothing kept can be stale. Only immutable values are kept and shared; JSON columns are
+        converted afresh for every instance.
         """
-        table = self.converters(connection)
+        shared, fresh = self.converters(connection)
         key = (connection.alias, raw)
         try:
-            kept = self._converted.get(key)
+            values = self._converted.get(key)
         except TypeError:  # a value the driver already made mutable (unhashable): no keeping
-            key = kept = None
-        if kept is None:
-            values = list(raw)
-            for index, funcs, col in table:
-                value = values[index]
-                for func in funcs:
-                    value = func(value, col, connection)
-                values[index] = value
-            if key is None:
-                return values
-            if len(self._converted) >= MAX_KEPT_ROWS:
-                self._converted.clear()
-            mutable = tuple(i for i, v in enumerate(values) if isinstance(v, (list, dict)))
+            key = values = None
+        if values is None:
             # A tuple of plain values, which the garbage collector stops tracking.
-            values = tuple(values)
-            self._converted[key] = (values, mutable)
-            if not mutable:
-                return values
-            kept = (values, mutable)
-        values, mutable = kept
-        if not mutable:
-            return values
-        values = list(values)
-        for index, funcs, col in table:
-            if index in mutable:
-                value = raw[index]
-                for func in funcs:
-                    value = func(value, col, connection)
-                values[index] = value
-        return values
+            values = tuple(_apply(shared, list(raw), raw, connection))
+            if key is not None:
+                if len(self._converted) >= MAX_KEPT_ROWS:
+                    self._converted.clear()
+                self._converted[key] = values
+        return _apply(fresh, list(values), raw, connection) if fresh else values
 
     @property
     def _plain(self):
@@ -136,6 +118,16 @@ class ModelColumns:
             # Receivers connect when models are defined, long before the first row is read.
             plain = self._plain_cached = not (pre_init.has_listeners(self.model) or post_init.has_listeners(self.model))
         return plain
+
+
+def _apply(table, values, raw, connection):
+    """Convert, in ``values``, the columns of ``table`` from their ``raw`` database values."""
+    for index, funcs, col in table:
+        value = raw[index]
+        for func in funcs:
+            value = func(value, col, connection)
+        values[index] = value
+    return values
 
 
 def _as_text(field, vendor):
