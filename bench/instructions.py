@@ -130,17 +130,17 @@ def main():
     if shutil.which("valgrind") is None:
         raise SystemExit("valgrind is needed: apt-get install valgrind")
 
-    from run import base_env, pg_url, size_slug
+    from run import base_env, bench_places, pg_url, size_slug
 
     slug = size_slug(args.users, args.posts)
-    data_dir = ROOT / "bench" / ".data" / f"{args.db}-{slug}"
+    data_dir, dbname = bench_places(args.db, args.users, args.posts)
     if not (data_dir / "seeded.json").exists():
         raise SystemExit(f"No seeded bench database in {data_dir}: run bench/run.py --db {args.db} "
                          f"--users {args.users} --posts {args.posts} --seed-only first.")
     env = base_env()
     env["ROSTRA_DATA_DIR"] = str(data_dir)
     if args.db == "postgres":
-        env["DATABASE_URL"] = pg_url(args.pg, f"rostra_bench_{slug.replace('-', '_')}".lower())
+        env["DATABASE_URL"] = pg_url(args.pg, dbname)
     paths = args.path or ["/", "/api/v1/timelines/home?limit=40"]
     sides = [("working tree", ROOT)]
     with tempfile.TemporaryDirectory(prefix="rostra-instructions-") as scratch:

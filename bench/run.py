@@ -68,6 +68,12 @@ def size_slug(users, posts):
     return f"{human(users)}u-{human(posts)}p"
 
 
+def bench_places(db, users, posts):
+    """Where a seeded bench database of this size lives: (data directory, PostgreSQL name)."""
+    slug = size_slug(users, posts)
+    return DATA / f"{db}-{slug}", f"rostra_bench_{slug.replace('-', '_')}".lower()
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -112,14 +118,12 @@ def pg_exists(base, dbname):
 
 def prepare_database(args):
     """Environment for every rostra process of this run, and how the data got there."""
-    slug = size_slug(args.users, args.posts)
     env = base_env()
     if args.redis:
         env["REDIS_URL"] = args.redis
-    data_dir = DATA / f"{args.db}-{slug}"
+    data_dir, dbname = bench_places(args.db, args.users, args.posts)
     env["ROSTRA_DATA_DIR"] = str(data_dir)
     marker = data_dir / "seeded.json"
-    dbname = f"rostra_bench_{slug.replace('-', '_')}".lower()
     if args.db == "postgres":
         env["DATABASE_URL"] = pg_url(args.pg, dbname)
     if args.reuse and marker.exists() and (args.db == "sqlite" or pg_exists(args.pg, dbname)):
